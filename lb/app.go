@@ -113,6 +113,8 @@ type switchState struct {
 	closing map[closingKey]*flow  // ended flows awaiting their other entry's removal
 	asks    map[netip.Addr]arpAsk // ARP requests for backends, for retry backoff
 	macs    map[openflow.MAC]macLoc
+
+	traffic *swTraffic // the statistics collector's books of the switch
 }
 
 type hostLoc struct {
@@ -365,6 +367,7 @@ func (a *App) switchState(dpid uint64) *switchState {
 		closing: make(map[closingKey]*flow),
 		asks:    make(map[netip.Addr]arpAsk),
 		macs:    make(map[openflow.MAC]macLoc),
+		traffic: a.traffic.swTraffic(dpid),
 	}
 	v, _ := a.switches.LoadOrStore(dpid, ss)
 	return v.(*switchState)

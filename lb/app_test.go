@@ -338,6 +338,15 @@ func TestNewFlowInstallsNAT(t *testing.T) {
 	if n := len(r.app.Flows(0)); n != 2 {
 		t.Fatalf("app holds %d flows, want 2", n)
 	}
+	// Installed flows count as opened at once: the statistics need no poll
+	// to agree with the app's own active count.
+	r.waitFor("two flows opened in the statistics", func() bool {
+		var tr Traffic
+		for _, v := range r.app.TrafficStats().VIPs {
+			tr.add(&v.Traffic)
+		}
+		return tr.Opened == 2 && tr.Active == 2
+	})
 
 	// The switch removes the forward entry (idle timeout): the app deletes
 	// the reverse one and forgets the flow.

@@ -287,6 +287,7 @@ func (a *App) AdoptFlow(sw *controller.Switch, fs *openflow.FlowStats) bool {
 		vs.mu.Unlock()
 		ss.mu.Lock()
 		fl.backendIdx = idx
+		ss.bookOpened(fl)
 		ss.mu.Unlock()
 	}
 	return true

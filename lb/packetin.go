@@ -196,6 +196,9 @@ func (a *App) vipPacket(ss *switchState, vs *vipState, ev *controller.PacketIn) 
 		return
 	}
 	a.stats.FlowsInstalled.Add(1)
+	ss.mu.Lock()
+	ss.bookOpened(fl)
+	ss.mu.Unlock()
 	s.po = openflow.PacketOut{BufferID: openflow.NoBuffer, InPort: ev.InPort, Actions: s.fwdActs, Data: ev.Msg.Data}
 	if _, err := ev.Switch.Send(&s.po); err != nil {
 		a.stats.SendErrors.Add(1)

@@ -187,6 +187,19 @@ func (g *agg) observe(fp *flowPoll, d int, c Counts, perFlow bool, now int64) {
 	fp.cur[d] = c
 }
 
+// bookOpened counts a flow as opened in its aggregate once its entries are
+// on the switch (installed or adopted), so that Opened and Active move with
+// the app's own counts instead of waiting for the next poll. ss.mu is held.
+func (ss *switchState) bookOpened(fl *flow) {
+	st := ss.traffic
+	st.mu.Lock()
+	if !fl.polled.opened { // not if the flow already ended and was counted then
+		fl.polled.opened = true
+		st.agg(fl.vipID, fl.backendID).opened++
+	}
+	st.mu.Unlock()
+}
+
 // flowEnded is called once per flow when the switch has removed its
 // entries (or the app gave up waiting for the second FLOW_REMOVED), with
 // the final counters of the removed entries in fl. The collector moves the

@@ -15,9 +15,8 @@ import (
 // FlowCounters, PortStats): packet and byte totals are the counters of the
 // last poll of each switch plus the final counters of every flow closed
 // since (so they never go down and can be compared with the switch's own
-// counters at any time); Opened counts flows installed or adopted as of
-// the last poll plus those that ended unseen since; Closed counts every
-// flow that ended; Active is Opened - Closed (flows with an entry on the
+// counters at any time); Opened counts flows installed or adopted, as
+// they are; Closed counts every flow that ended; Active is Opened - Closed (flows with an entry on the
 // switch). Rates are taken between the last two polls of each (switch,
 // VIP, backend). Nothing is read from a switch by a call of the API: use
 // PollNow first for fresher counters.

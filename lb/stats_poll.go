@@ -310,8 +310,7 @@ func (a *App) pollSwitch(ctx context.Context, ss *switchState, sw *controller.Sw
 const bookChunk = 4096
 
 // book enters one poll of a switch in its books: the entries read (none
-// if flowErr), the flows opened since the last poll, and a rate sample of
-// every due VIP.
+// if flowErr) and a rate sample of every due VIP.
 func (a *App) book(ss *switchState, tr *swTraffic, st *state, due map[uint16]*vipState, polled map[uint16]bool,
 	replies []*openflow.FlowStatsReply, flowErr error, took time.Duration) {
 	now := a.now()
@@ -333,17 +332,8 @@ func (a *App) book(ss *switchState, tr *swTraffic, st *state, due map[uint16]*vi
 			}
 		}
 	}
-	ss.mu.Lock()
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
-	// Connections opened: flows installed or adopted since the last poll.
-	for _, fl := range ss.flows {
-		if !fl.polled.opened {
-			fl.polled.opened = true
-			tr.agg(fl.vipID, fl.backendID).opened++
-		}
-	}
-	ss.mu.Unlock()
 	// Rates: a sample of every due VIP's aggregates (when its entries were
 	// read, or it reads none).
 	for k, g := range tr.aggs {

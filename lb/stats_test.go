@@ -185,6 +185,10 @@ func TestStatsTotalsAcrossRemoval(t *testing.T) {
 				}
 			}
 
+			// Adopted flows count as opened at once, not at the first poll.
+			if got := backendTraffic(t, app, 7, 1); got.Opened != 2 || got.Active != 2 {
+				t.Fatalf("backend 1 connections before a poll: %+v", got)
+			}
 			set(&a.fwd, 10, 1000)
 			set(&a.rev, 8, 4000)
 			set(&b.fwd, 5, 500)

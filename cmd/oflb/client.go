@@ -441,7 +441,7 @@ total) followed by one row per backend. IN is client to backend (the forward
 entries), OUT backend to client (the reverse entries); PKTS and BYTES count
 since the controller started (as of each switch's last poll, plus every flow
 closed since); RATE_IN and RATE_OUT are bytes per second between the last
-two polls; OPENED and CLOSED count connections. --refresh polls every switch
+two polls; OPENED and CLOSED count connections as they happen. --refresh polls every switch
 first (rate-limited by the controller). -o json prints the whole report,
 with tenants, switches and their last poll.`,
 		Example: `  oflb stats
