@@ -52,10 +52,14 @@ type App struct {
 
 // Counters are the app's event counters since start.
 type Counters struct {
-	FlowsInstalled, FlowsRemoved, Repeats        atomic.Uint64
-	RefusedUnknownPort, RefusedNoBackend         atomic.Uint64
-	RefusedConnLimit, ARPAnswered, ARPLearned    atomic.Uint64
-	RefusedMidstream                             atomic.Uint64
+	FlowsInstalled, FlowsRemoved, Repeats     atomic.Uint64
+	RefusedUnknownPort, RefusedNoBackend      atomic.Uint64
+	RefusedConnLimit, ARPAnswered, ARPLearned atomic.Uint64
+	RefusedMidstream                          atomic.Uint64
+	// RepliesCaught are backend packets of flows whose reverse entry was
+	// not in yet, un-NATed by the controller; RepliesPassed are packets a
+	// reply catch took that belong to no flow, forwarded as by default.
+	RepliesCaught, RepliesPassed                 atomic.Uint64
 	SendErrors, SwitchErrors, NonIPv4, Malformed atomic.Uint64
 }
 
@@ -392,7 +396,7 @@ func (a *App) SwitchDown(sw *controller.Switch) {
 // switch lost its table).
 func (a *App) DesiredFlows(sw *controller.Switch) []openflow.FlowMod {
 	st := a.state.Load()
-	out := a.staticFlows(st)
+	out := a.staticFlows(st, sw.Features().Desc)
 	ss := a.switchState(sw.DPID())
 	now := a.now()
 	s := a.scratch.Get().(*natScratch)

@@ -14,6 +14,38 @@ type Config struct {
 	VIPs []VIP
 	// Forwarding is how non-VIP traffic is forwarded.
 	Forwarding Forwarding
+	// ReplyCatch selects the switches that get reply-catch entries.
+	ReplyCatch ReplyCatch
+}
+
+// ReplyCatch selects the switches that get the reply catch of DESIGN
+// decision 4. The first packet of a flow goes out in a packet-out right
+// behind the flow's two flow-mods; a switch that applies the packet-out
+// before the reverse entry is in would forward the backend's answer
+// un-NATed, from the backend's own address, and the client would drop it.
+// The reply catch is a standing entry per backend service, below every
+// per-flow entry, that sends such an answer to the controller instead,
+// which un-NATs it from the flow's decision. Open vSwitch applies the
+// messages of a connection in order and needs none.
+type ReplyCatch uint8
+
+const (
+	// ReplyCatchAuto catches replies on every switch but Open vSwitch.
+	ReplyCatchAuto ReplyCatch = iota
+	// ReplyCatchOn catches replies on every switch.
+	ReplyCatchOn
+	// ReplyCatchOff never does.
+	ReplyCatchOff
+)
+
+func (r ReplyCatch) String() string {
+	switch r {
+	case ReplyCatchOn:
+		return "on"
+	case ReplyCatchOff:
+		return "off"
+	}
+	return "auto"
 }
 
 // Forwarding selects the default entry for traffic that is not a VIP's.

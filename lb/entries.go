@@ -1,7 +1,9 @@
 package lb
 
 import (
+	"maps"
 	"net/netip"
+	"slices"
 
 	"github.com/oflb/oflb/openflow"
 )
@@ -15,6 +17,7 @@ const (
 	PriorityVIP         = 200  // new flow to a VIP service -> controller
 	PriorityVIPWildcard = 150  // new flow to a wildcard-port VIP -> controller
 	PriorityUnknownPort = 100  // VIP address, unserved port -> controller or drop
+	PriorityReplyCatch  = 50   // backend service traffic with no reverse entry -> controller
 	PriorityLearned     = 10   // learning switch: known destination MACs
 	PriorityDefault     = 0    // everything else: NORMAL or controller
 )
@@ -33,7 +36,7 @@ func newFlowMod(cookie Cookie, priority uint16) openflow.FlowMod {
 }
 
 // staticFlows returns the proactive entries every switch gets for cfg.
-func (a *App) staticFlows(st *state) []openflow.FlowMod {
+func (a *App) staticFlows(st *state, desc openflow.Desc) []openflow.FlowMod {
 	var out []openflow.FlowMod
 	def := newFlowMod(MakeCookie(a.owner, KindStatic, 0, 0), PriorityDefault)
 	if st.cfg.Forwarding == ForwardLearning {
@@ -74,6 +77,71 @@ func (a *App) staticFlows(st *state) []openflow.FlowMod {
 			}
 			fm := newFlowMod(MakeCookie(a.owner, KindVIP, v.ID, 0), prio)
 			setServiceMatch(&fm.Match, v.Proto, v.Addr, v.Port)
+			fm.Instructions = toController()
+			out = append(out, fm)
+		}
+	}
+	if catchesReplies(st.cfg.ReplyCatch, desc) {
+		out = append(out, a.replyCatches(st)...)
+	}
+	return out
+}
+
+// catchesReplies reports whether a switch, by its description, gets
+// reply-catch entries: in auto mode every switch but Open vSwitch, which
+// applies a connection's messages in order.
+func catchesReplies(mode ReplyCatch, desc openflow.Desc) bool {
+	switch mode {
+	case ReplyCatchOn:
+		return true
+	case ReplyCatchOff:
+		return false
+	}
+	return !isOpenVSwitch(desc)
+}
+
+func isOpenVSwitch(d openflow.Desc) bool {
+	return d.HWDesc == "Open vSwitch" || d.MfrDesc == "Nicira, Inc."
+}
+
+// replyCatches returns one entry per backend service (protocol, address
+// and the port it answers from) of the VIPs with a reverse entry (not
+// direct server return), sending what matches no per-flow entry to the
+// controller. A service shared by several VIPs gets one entry, named after
+// the first.
+func (a *App) replyCatches(st *state) []openflow.FlowMod {
+	type service struct {
+		proto uint8
+		addr  netip.Addr
+		port  uint16 // 0: any (a wildcard-port VIP without translation)
+	}
+	seen := make(map[service]bool)
+	var out []openflow.FlowMod
+	for _, id := range slices.Sorted(maps.Keys(st.vips)) {
+		vs := st.vips[id]
+		if vs.DirectServerReturn {
+			continue
+		}
+		for _, b := range vs.Backends {
+			s := service{vs.Proto, b.Addr, vs.Port}
+			if vs.TranslatePort && b.Port != 0 {
+				s.port = b.Port
+			}
+			if seen[s] {
+				continue
+			}
+			seen[s] = true
+			fm := newFlowMod(MakeCookie(a.owner, KindReplyCatch, vs.ID, b.ID), PriorityReplyCatch)
+			fm.Match.SetEthType(0x0800)
+			fm.Match.SetIPProto(s.proto)
+			fm.Match.SetIPv4Src(s.addr)
+			switch {
+			case s.port == 0:
+			case s.proto == 17:
+				fm.Match.SetUDPSrc(s.port)
+			default:
+				fm.Match.SetTCPSrc(s.port)
+			}
 			fm.Instructions = toController()
 			out = append(out, fm)
 		}

@@ -20,6 +20,7 @@ func (a *App) PacketIn(ev *controller.PacketIn) {
 	}
 	st := a.state.Load()
 	ss := a.switchState(ev.Switch.DPID())
+	caught := a.fromReplyCatch(ev)
 	switch {
 	case f.EthType == packet.EtherTypeARP:
 		a.arp(st, ss, ev)
@@ -30,8 +31,15 @@ func (a *App) PacketIn(ev *controller.PacketIn) {
 			return
 		}
 		if a.replyPacket(ss, ev) {
+			if caught {
+				a.stats.RepliesCaught.Add(1)
+			}
 			return
 		}
+	}
+	if caught {
+		a.passOn(st, ss, ev)
+		return
 	}
 	if f.IsIPv4() {
 		if vs := st.byAddr[f.Dst]; vs != nil {
@@ -239,6 +247,25 @@ func (a *App) sendKnown(ss *switchState, ev *controller.PacketIn, key packet.Key
 // reverse entry the switch has not applied yet).
 func (a *App) replyPacket(ss *switchState, ev *controller.PacketIn) bool {
 	return a.sendKnown(ss, ev, ev.Flow.Key(), false)
+}
+
+// fromReplyCatch reports a packet sent by one of the app's reply-catch
+// entries.
+func (a *App) fromReplyCatch(ev *controller.PacketIn) bool {
+	c := Cookie(ev.Msg.Cookie)
+	return c.Owner() == a.owner && c.Kind() == KindReplyCatch
+}
+
+// passOn forwards a packet a reply catch took that is no flow's reply (a
+// backend answering a client that reached it directly, or a flow already
+// ended) as the lowest-priority entry would have.
+func (a *App) passOn(st *state, ss *switchState, ev *controller.PacketIn) {
+	a.stats.RepliesPassed.Add(1)
+	if st.cfg.Forwarding == ForwardLearning {
+		a.learn(ss, ev)
+		return
+	}
+	a.packetOut(ev.Switch, ev.InPort, ev.Msg.Data, &openflow.Output{Port: openflow.PortNormal}, ev.InPort)
 }
 
 // unknownPort refuses a packet for a VIP address on a port or protocol no

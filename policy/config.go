@@ -63,6 +63,37 @@ func (m ForwardingMode) String() string {
 	return fmt.Sprintf("ForwardingMode(%d)", uint8(m))
 }
 
+// ReplyCatchMode says whether switches get the reply catch of DESIGN
+// decision 4: standing low-priority entries that send a backend's replies
+// with no reverse entry yet to the controller, which un-NATs them from the
+// flow's decision. A switch that may apply a packet-out before the flow-mods
+// sent ahead of it needs them; Open vSwitch applies messages in order.
+type ReplyCatchMode uint8
+
+// Reply catch modes. The zero value is ReplyCatchAuto.
+const (
+	// ReplyCatchAuto catches replies on every switch but Open vSwitch
+	// (known by its description reply).
+	ReplyCatchAuto ReplyCatchMode = iota
+	// ReplyCatchOn catches replies on every switch.
+	ReplyCatchOn
+	// ReplyCatchOff never does.
+	ReplyCatchOff
+)
+
+// String returns "auto", "on" or "off".
+func (m ReplyCatchMode) String() string {
+	switch m {
+	case ReplyCatchAuto:
+		return "auto"
+	case ReplyCatchOn:
+		return "on"
+	case ReplyCatchOff:
+		return "off"
+	}
+	return fmt.Sprintf("ReplyCatchMode(%d)", uint8(m))
+}
+
 // Config is the controller's configuration. Every zero field means the
 // default given in its comment, so Config{} is a valid configuration; use
 // WithDefaults to see the values in force. The keys are those of the
@@ -95,6 +126,12 @@ type Config struct {
 	// Forwarding is what happens to traffic that is not for a VIP
 	// (forwarding: normal or learning; normal).
 	Forwarding ForwardingMode
+	// ReplyCatch says which switches get reply-catch entries (reply_catch:
+	// auto, on or off; auto: all but Open vSwitch). With them, a backend's
+	// traffic from its service port that matches no reverse entry (its
+	// answers to clients that reach it directly, not through a VIP) goes
+	// through the controller.
+	ReplyCatch ReplyCatchMode
 	// EchoInterval is how long a switch may stay silent before the
 	// controller sends an echo request (echo_interval; 5s).
 	EchoInterval time.Duration
@@ -192,6 +229,9 @@ func (c Config) Validate() error {
 	}
 	if c.Forwarding > ForwardLearning {
 		bad("forwarding", "%v is not normal or learning", c.Forwarding)
+	}
+	if c.ReplyCatch > ReplyCatchOff {
+		bad("reply_catch", "%v is not auto, on or off", c.ReplyCatch)
 	}
 	if c.EchoInterval < 100*time.Millisecond || c.EchoInterval > time.Hour {
 		bad("echo_interval", "%v is out of range 100ms..1h", c.EchoInterval)
@@ -298,6 +338,14 @@ var configKeys = []configKey{
 		},
 		func(fs *pflag.FlagSet, n string, d Config, h string) { fs.String(n, d.Forwarding.String(), h) },
 		func(d Config) any { return d.Forwarding.String() }},
+	{"reply_catch", "send a backend's replies that beat their reverse entry to the controller: auto (all switches but Open vSwitch), on or off",
+		func(c *Config, v any) error {
+			i, err := toEnum(v, []string{ReplyCatchAuto: "auto", ReplyCatchOn: "on", ReplyCatchOff: "off"})
+			c.ReplyCatch = ReplyCatchMode(i)
+			return err
+		},
+		func(fs *pflag.FlagSet, n string, d Config, h string) { fs.String(n, d.ReplyCatch.String(), h) },
+		func(d Config) any { return d.ReplyCatch.String() }},
 	{"echo_interval", "silence before an echo request to a switch",
 		func(c *Config, v any) (err error) { c.EchoInterval, err = toDuration(v); return err },
 		func(fs *pflag.FlagSet, n string, d Config, h string) { fs.Duration(n, d.EchoInterval, h) },

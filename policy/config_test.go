@@ -79,6 +79,7 @@ log_level: debug
 log_format: json
 instance_id: 1
 forwarding: learning
+reply_catch: "on"
 echo_interval: 2s
 echo_timeout: 10
 flow_mod_rate: 400
@@ -114,8 +115,9 @@ default_hard_timeout: 600
 		{
 			name: "flags over environment over file",
 			env:  map[string]string{"OFLB_CONFIG": file, "OFLB_INSTANCE_ID": "7", "OFLB_POLICY_DIR": "/env/policy"},
-			args: []string{"--instance-id=9", "--log-level=warn", "--listen=:7000", "--listen=:7001", "--flow-mod-rate=250.5", "--default-hard-timeout=0s"},
+			args: []string{"--instance-id=9", "--log-level=warn", "--listen=:7000", "--listen=:7001", "--flow-mod-rate=250.5", "--default-hard-timeout=0s", "--reply-catch=off"},
 			want: func(c *Config) {
+				c.ReplyCatch = ReplyCatchOff
 				c.InstanceID = 9
 				c.PolicyDir = "/env/policy"
 				c.LogLevel = slog.LevelWarn
@@ -141,6 +143,7 @@ default_hard_timeout: 600
 				LogFormat:          LogJSON,
 				InstanceID:         1,
 				Forwarding:         ForwardLearning,
+				ReplyCatch:         ReplyCatchOn,
 				EchoInterval:       2 * time.Second,
 				EchoTimeout:        10 * time.Second,
 				FlowModRate:        400,
@@ -254,7 +257,7 @@ func TestConfigValidate(t *testing.T) {
 		{name: "zero", c: Config{}},
 		{name: "kernel-chosen port", c: Config{Listen: []string{"127.0.0.1:0"}}},
 		{name: "bad metrics address", c: Config{MetricsAddress: "9100"}, want: `config: metrics_address: "9100": want host:port, e.g. 127.0.0.1:8080 or :6653`},
-		{name: "bad enums", c: Config{LogFormat: 9, Forwarding: 9}, want: "config: log_format: LogFormat(9) is not text or json\nconfig: forwarding: ForwardingMode(9) is not normal or learning"},
+		{name: "bad enums", c: Config{LogFormat: 9, Forwarding: 9, ReplyCatch: 3}, want: "config: log_format: LogFormat(9) is not text or json\nconfig: forwarding: ForwardingMode(9) is not normal or learning\nconfig: reply_catch: ReplyCatchMode(3) is not auto, on or off"},
 		{name: "echo interval too short", c: Config{EchoInterval: time.Millisecond}, want: "config: echo_interval: 1ms is out of range 100ms..1h"},
 		{name: "negative burst", c: Config{FlowModBurst: -1}, want: "config: flow_mod_burst: -1 must be at least 1"},
 	}
@@ -292,6 +295,8 @@ func TestEnumStrings(t *testing.T) {
 		{"bad stats", StatsPolicy(0).String(), "StatsPolicy(0)"},
 		{"log format", LogJSON.String(), "json"},
 		{"forwarding", ForwardLearning.String(), "learning"},
+		{"reply catch", ReplyCatchAuto.String(), "auto"},
+		{"bad reply catch", ReplyCatchMode(3).String(), "ReplyCatchMode(3)"},
 		{"mac", MAC{2, 0, 0xa, 0, 0, 0x64}.String(), "02:00:0a:00:00:64"},
 		{"pos", Pos{"a.yaml", 3, 0}.String(), "a.yaml:3"},
 		{"key", VIPKey{netipAddr("10.0.0.1"), UDP, 53}.String(), "udp 10.0.0.1:53"},

@@ -36,6 +36,8 @@ func newLBCollector(app *lb.App) *lbCollector {
 	counter("flows_installed", "Flows set up (forward and reverse entries sent).", func(s *lb.Counters) uint64 { return s.FlowsInstalled.Load() })
 	counter("flows_removed", "Flows ended by the switch (timeout or delete).", func(s *lb.Counters) uint64 { return s.FlowsRemoved.Load() })
 	counter("flow_repeats", "Packets of flows being set up, sent on without new entries.", func(s *lb.Counters) uint64 { return s.Repeats.Load() })
+	counter("replies_caught", "Backend packets that beat their flow's reverse entry, un-NATed by the controller (reply catch).", func(s *lb.Counters) uint64 { return s.RepliesCaught.Load() })
+	counter("replies_passed", "Packets a reply catch sent to the controller that belong to no flow, forwarded as non-VIP traffic.", func(s *lb.Counters) uint64 { return s.RepliesPassed.Load() })
 	counter("arp_answered", "ARP requests for VIPs answered.", func(s *lb.Counters) uint64 { return s.ARPAnswered.Load() })
 	counter("arp_learned", "Host locations learned or changed from ARP.", func(s *lb.Counters) uint64 { return s.ARPLearned.Load() })
 	counter("send_errors", "Messages the load balancer could not queue to a switch.", func(s *lb.Counters) uint64 { return s.SendErrors.Load() })

@@ -136,6 +136,17 @@ func (s *server) forwarding() lb.Forwarding {
 	return lb.ForwardNormal
 }
 
+// replyCatch maps the configured reply-catch mode onto the load balancer's.
+func (s *server) replyCatch() lb.ReplyCatch {
+	switch s.cfg.ReplyCatch {
+	case policy.ReplyCatchOn:
+		return lb.ReplyCatchOn
+	case policy.ReplyCatchOff:
+		return lb.ReplyCatchOff
+	}
+	return lb.ReplyCatchAuto
+}
+
 // start loads the policy for the first time. An invalid policy is an
 // error (a policy.ErrorList when the files are at fault): the instance
 // must not run without one.
@@ -162,6 +173,7 @@ func (s *server) apply(p *policy.Policy) error {
 	}
 	cfg, err := lb.FromPolicy(p, s.forwarding())
 	if err == nil {
+		cfg.ReplyCatch = s.replyCatch()
 		err = s.app.SetConfig(cfg)
 	}
 	if err != nil {
