@@ -211,6 +211,12 @@ type controller struct {
 // directory removed when the spec (or container) ends; on failure the
 // switch's table and the controller's log go into the report.
 func startController(policies map[string]string, nVIP int) *controller {
+	return startControllerWith("", policies, nVIP)
+}
+
+// startControllerWith is startController with extra lines of controller
+// configuration (YAML).
+func startControllerWith(extraConfig string, policies map[string]string, nVIP int) *controller {
 	dir, err := os.MkdirTemp("", "oflb-e2e-")
 	Expect(err).NotTo(HaveOccurred())
 	c := &controller{
@@ -225,7 +231,7 @@ func startController(policies map[string]string, nVIP int) *controller {
 	for name, body := range policies {
 		c.writePolicy(name, body)
 	}
-	cfg := fmt.Sprintf("listen:\n  - 127.0.0.1:0\napi_address: 127.0.0.1:0\npolicy_dir: %s\ninstance_id: 0\nlog_level: debug\n", c.policyDir)
+	cfg := fmt.Sprintf("listen:\n  - 127.0.0.1:0\napi_address: 127.0.0.1:0\npolicy_dir: %s\ninstance_id: 0\nlog_level: debug\n%s", c.policyDir, extraConfig)
 	Expect(os.WriteFile(c.config, []byte(cfg), 0o644)).To(Succeed())
 
 	// Registered first, so they run last: the switch is left empty and
