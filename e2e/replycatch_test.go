@@ -54,7 +54,7 @@ var _ = Describe("Reply catch", Label("e2e", "reply-catch"), func() {
 		It("catches on the switch exactly the backend replies that no reverse entry matches", func(ctx SpecContext) {
 			// One entry per backend service: HTTP and ident over TCP (ident
 			// keeps the VIP's port), DNS over UDP from 5353.
-			Eventually(catchEntries).WithTimeout(10*time.Second).WithPolling(100*time.Millisecond).Should(Equal([]string{
+			Eventually(catchEntries).WithTimeout(10 * time.Second).WithPolling(100 * time.Millisecond).Should(Equal([]string{
 				"tcp,nw_src=10.0.0.11,tp_src=7000",
 				"tcp,nw_src=10.0.0.11,tp_src=8080",
 				"tcp,nw_src=10.0.0.12,tp_src=7000",
