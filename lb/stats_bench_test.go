@@ -61,6 +61,7 @@ func BenchmarkBookFlowStats100k(b *testing.B) {
 		fl := &flow{proto: 6, client: c, vip: v.AddrPort(), backend: v.Backends[bi].AddrPort(), vipID: 7, backendID: v.Backends[bi].ID}
 		ss.flows[fl.key()] = fl
 		ss.replies[fl.replyKey()] = fl
+		ss.bookOpened(fl) // as the app does once the entries are sent
 		stats = append(stats,
 			openflow.FlowStats{Cookie: p.fwd.Cookie, Match: p.fwd.Match, PacketCount: 1, ByteCount: 100},
 			openflow.FlowStats{Cookie: p.rev.Cookie, Match: p.rev.Match, PacketCount: 1, ByteCount: 100})
