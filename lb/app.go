@@ -43,6 +43,10 @@ type App struct {
 	drainMu sync.Mutex
 	drained map[drainKey]bool // operator drains, kept across reloads
 
+	// decisions counts the scheduler's picks per VIP and backend id
+	// (drainKey -> *atomic.Uint64), kept across reloads.
+	decisions sync.Map
+
 	// onFlowEnded, if set, receives every flow that ended (see flowEnded).
 	onFlowEnded func(dpid uint64, fl *flow)
 	scratch     sync.Pool
@@ -91,8 +95,9 @@ type vipState struct {
 	mac openflow.MAC
 
 	*vipPool
-	drained  []bool       // by backend index: an operator drained it (under mu)
-	cur      *switchState // the switch of the pick in progress (under mu)
+	drained  []bool           // by backend index: an operator drained it (under mu)
+	decided  []*atomic.Uint64 // by backend index: the scheduler's picks (App.decisions)
+	cur      *switchState     // the switch of the pick in progress (under mu)
 	eligible func(int) bool
 }
 
@@ -245,8 +250,12 @@ func (a *App) SetConfig(cfg Config) error {
 			a.recount(vs)
 		}
 		vs.drained = make([]bool, len(v.Backends))
+		vs.decided = make([]*atomic.Uint64, len(v.Backends))
 		for i, b := range v.Backends {
-			vs.drained[i] = a.drained[drainKey{v.ID, b.ID}]
+			k := drainKey{v.ID, b.ID}
+			vs.drained[i] = a.drained[k]
+			c, _ := a.decisions.LoadOrStore(k, new(atomic.Uint64))
+			vs.decided[i] = c.(*atomic.Uint64)
 		}
 		vs.eligible = vs.usable
 		st.vips[v.ID] = vs
@@ -651,6 +660,9 @@ type BackendInfo struct {
 	Backend
 	Drained bool // by an operator (weight 0 in the policy is Weight == 0)
 	Active  int
+	// Decisions counts the new flows the VIP's scheduler gave the backend
+	// since the controller started (adopted flows are no decisions).
+	Decisions uint64
 	// Located lists the switches (DPIDs) where the backend's port and MAC
 	// are known.
 	Located []uint64
@@ -678,7 +690,8 @@ func (a *App) VIPs() []VIPInfo {
 		for i, b := range vs.Backends {
 			loc := slices.Clone(located[b.Addr])
 			slices.Sort(loc)
-			vi.Backends = append(vi.Backends, BackendInfo{Backend: b, Drained: vs.drained[i], Active: vs.sched.Active(i), Located: loc})
+			vi.Backends = append(vi.Backends, BackendInfo{Backend: b, Drained: vs.drained[i], Active: vs.sched.Active(i), Located: loc,
+				Decisions: vs.decided[i].Load()})
 		}
 		vs.mu.Unlock()
 		out = append(out, vi)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/netip"
 	"slices"
@@ -407,6 +408,43 @@ func TestRefusals(t *testing.T) {
 	}
 	if err := r.app.SetDrained(7, 99, true); err == nil {
 		t.Fatal("draining an unknown backend succeeded")
+	}
+}
+
+// decisionsOf returns VIP 7's scheduler decisions by backend id.
+func decisionsOf(app *App) map[uint16]uint64 {
+	out := map[uint16]uint64{}
+	for _, v := range app.VIPs() {
+		if v.ID == 7 {
+			for _, b := range v.Backends {
+				out[b.ID] = b.Decisions
+			}
+		}
+	}
+	return out
+}
+
+func TestSchedulerDecisionsCounted(t *testing.T) {
+	r := newRig(t, testConfig(RoundRobin), nil)
+	locate(r)
+	client := netip.MustParseAddr("10.0.0.1")
+	for i := range 4 {
+		r.openFlow(client, uint16(40000+i), 80, 2)
+	}
+	// A repeat of a known flow is no new decision.
+	r.packetIn(1, tcpSegment(t, clientMAC, client, 40000, vipAddr, 80, packet.TCPSyn))
+	r.waitFor("the repeat", func() bool { return r.app.Counters().Repeats.Load() == 1 })
+	if got, want := decisionsOf(r.app), map[uint16]uint64{1: 2, 2: 2}; !maps.Equal(got, want) {
+		t.Fatalf("decisions %v, want %v", got, want)
+	}
+	// A reload that adds a backend keeps the counts of the others.
+	cfg := testConfig(RoundRobin)
+	cfg.VIPs[0].Backends = append(cfg.VIPs[0].Backends, Backend{ID: 3, Name: "web3", Addr: netip.MustParseAddr("10.0.0.13"), Port: 8080, Weight: 1})
+	if err := r.app.SetConfig(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := decisionsOf(r.app), map[uint16]uint64{1: 2, 2: 2, 3: 0}; !maps.Equal(got, want) {
+		t.Fatalf("decisions after the reload %v, want %v", got, want)
 	}
 }
 

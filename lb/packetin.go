@@ -140,6 +140,7 @@ func (a *App) vipPacket(ss *switchState, vs *vipState, ev *controller.PacketIn) 
 	if ok {
 		vs.sched.Opened(i)
 		vs.active++
+		vs.decided[i].Add(1)
 	}
 	vs.mu.Unlock()
 	if !ok {

@@ -119,14 +119,16 @@ type vipJSON struct {
 // backendJSON is one backend of a VIP. State is "active", "drained" (by
 // an operator) or "weight-0" (drained by the policy).
 type backendJSON struct {
-	ID          uint16   `json:"id"`
-	Name        string   `json:"name"`
-	Address     string   `json:"address"`
-	Weight      int      `json:"weight"`
-	Drained     bool     `json:"drained"`
-	State       string   `json:"state"`
-	ActiveFlows int      `json:"active_flows"`
-	Located     []string `json:"located"`
+	ID          uint16 `json:"id"`
+	Name        string `json:"name"`
+	Address     string `json:"address"`
+	Weight      int    `json:"weight"`
+	Drained     bool   `json:"drained"`
+	State       string `json:"state"`
+	ActiveFlows int    `json:"active_flows"`
+	// Decisions counts the new flows the scheduler gave the backend.
+	Decisions uint64   `json:"scheduler_decisions"`
+	Located   []string `json:"located"`
 	// Traffic is the backend's counters on every switch.
 	Traffic trafficJSON `json:"traffic"`
 }
@@ -383,7 +385,7 @@ func vipOf(v lb.VIPInfo, ix trafficIndex) vipJSON {
 
 func backendOf(b lb.BackendInfo, t lb.Traffic) backendJSON {
 	out := backendJSON{ID: b.ID, Name: b.Name, Address: b.AddrPort().String(), Weight: b.Weight, Drained: b.Drained,
-		State: "active", ActiveFlows: b.Active, Located: []string{}, Traffic: trafficOf(t)}
+		State: "active", ActiveFlows: b.Active, Decisions: b.Decisions, Located: []string{}, Traffic: trafficOf(t)}
 	switch {
 	case b.Drained:
 		out.State = "drained"

@@ -50,7 +50,7 @@ func parseTable(t *testing.T, out string) ([]string, []map[string]string) {
 // Headers of the list commands.
 var (
 	vipsHeader     = []string{"VIP", "ID", "PROTO", "ADDRESS", "SCHEDULER", "BACKENDS", "ACTIVE", "OPENED", "CLOSED", "BYTES_IN", "BYTES_OUT"}
-	backendsHeader = []string{"BACKEND", "ID", "ADDRESS", "WEIGHT", "STATE", "ACTIVE", "LOCATED",
+	backendsHeader = []string{"BACKEND", "ID", "ADDRESS", "WEIGHT", "STATE", "ACTIVE", "DECISIONS", "LOCATED",
 		"OPENED", "CLOSED", "PKTS_IN", "BYTES_IN", "PKTS_OUT", "BYTES_OUT"}
 	flowsHeader = []string{"SWITCH", "PROTO", "CLIENT", "VIP", "VIP_ADDRESS", "BACKEND", "BACKEND_ADDRESS", "AGE", "BYTES_IN", "BYTES_OUT"}
 )
@@ -124,8 +124,12 @@ func TestCLI(t *testing.T) {
 			name: "backends", args: []string{"backends", "tenant-a/web"},
 			wantHeader: backendsHeader, wantRows: 3,
 			check: func(t *testing.T, rows []map[string]string) {
-				if r := rows[2]; r["BACKEND"] != "web-3" || r["WEIGHT"] != "0" || r["STATE"] != "weight-0" || r["LOCATED"] != "00000000000000a1" {
+				if r := rows[2]; r["BACKEND"] != "web-3" || r["WEIGHT"] != "0" || r["STATE"] != "weight-0" || r["LOCATED"] != "00000000000000a1" || r["DECISIONS"] != "0" {
 					t.Errorf("row %v", r)
+				}
+				// The one flow of the environment was one scheduler decision.
+				if d := rows[0]["DECISIONS"] + "," + rows[1]["DECISIONS"]; d != "1,0" && d != "0,1" {
+					t.Errorf("decisions of web-1, web-2: %s, want one between them", d)
 				}
 			},
 		},

@@ -272,12 +272,12 @@ func newVIPsCmd(cf *clientFlags) *cobra.Command {
 }
 
 func printBackends(w io.Writer, bs []backendJSON) error {
-	t := newTable(w, "BACKEND", "ID", "ADDRESS", "WEIGHT", "STATE", "ACTIVE", "LOCATED",
+	t := newTable(w, "BACKEND", "ID", "ADDRESS", "WEIGHT", "STATE", "ACTIVE", "DECISIONS", "LOCATED",
 		"OPENED", "CLOSED", "PKTS_IN", "BYTES_IN", "PKTS_OUT", "BYTES_OUT")
 	for _, b := range bs {
 		tr := &b.Traffic
 		t.row(b.Name, strconv.Itoa(int(b.ID)), b.Address, strconv.Itoa(b.Weight), b.State, strconv.Itoa(b.ActiveFlows),
-			strings.Join(b.Located, ","), fmtUint(tr.ConnectionsOpened), fmtUint(tr.ConnectionsClosed),
+			fmtUint(b.Decisions), strings.Join(b.Located, ","), fmtUint(tr.ConnectionsOpened), fmtUint(tr.ConnectionsClosed),
 			fmtUint(tr.Forward.Packets), humanBytes(tr.Forward.Bytes), fmtUint(tr.Reverse.Packets), humanBytes(tr.Reverse.Bytes))
 	}
 	return t.flush()

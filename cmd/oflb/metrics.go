@@ -15,11 +15,12 @@ import (
 type lbCollector struct {
 	app *lb.App
 
-	counters []lbCounter
-	refused  *prometheus.Desc
-	vipFlows *prometheus.Desc
-	beFlows  *prometheus.Desc
-	drained  *prometheus.Desc
+	counters  []lbCounter
+	refused   *prometheus.Desc
+	vipFlows  *prometheus.Desc
+	beFlows   *prometheus.Desc
+	decisions *prometheus.Desc
+	drained   *prometheus.Desc
 }
 
 // lbCounter is one counter of lb.Counters.
@@ -49,6 +50,7 @@ func newLBCollector(app *lb.App) *lbCollector {
 		[]string{"reason"}, nil)
 	c.vipFlows = prometheus.NewDesc("oflb_lb_vip_active_flows", "Active flows of a VIP.", []string{"tenant", "vip"}, nil)
 	c.beFlows = prometheus.NewDesc("oflb_lb_backend_active_flows", "Active flows of a VIP's backend.", []string{"tenant", "vip", "backend"}, nil)
+	c.decisions = prometheus.NewDesc("oflb_lb_scheduler_decisions_total", "New flows a VIP's scheduler gave the backend.", []string{"tenant", "vip", "backend"}, nil)
 	c.drained = prometheus.NewDesc("oflb_lb_backend_drained", "1 if an operator drained the VIP's backend, else 0.", []string{"tenant", "vip", "backend"}, nil)
 	return c
 }
@@ -61,6 +63,7 @@ func (c *lbCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.refused
 	ch <- c.vipFlows
 	ch <- c.beFlows
+	ch <- c.decisions
 	ch <- c.drained
 }
 
@@ -89,6 +92,7 @@ func (c *lbCollector) Collect(ch chan<- prometheus.Metric) {
 				name = b.AddrPort().String()
 			}
 			ch <- prometheus.MustNewConstMetric(c.beFlows, prometheus.GaugeValue, float64(b.Active), v.Tenant, v.Name, name)
+			ch <- prometheus.MustNewConstMetric(c.decisions, prometheus.CounterValue, float64(b.Decisions), v.Tenant, v.Name, name)
 			drained := 0.0
 			if b.Drained {
 				drained = 1
