@@ -436,6 +436,7 @@ type apiBackend struct {
 	Address     string   `json:"address"` // ip:port
 	State       string   `json:"state"`
 	ActiveFlows int      `json:"active_flows"`
+	Decisions   int      `json:"scheduler_decisions"`
 	Located     []string `json:"located"` // switches where it was found
 }
 

@@ -112,7 +112,7 @@ var _ = Describe("Schedulers", Label("e2e", "scheduler"), func() {
 	}, SpecTimeout(2*time.Minute))
 
 	It("spreads round_robin evenly", func(ctx SpecContext) {
-		startController(map[string]string{"e2e.yaml": identPolicy("round_robin", "30s",
+		c := startController(map[string]string{"e2e.yaml": identPolicy("round_robin", "30s",
 			"{name: b1, address: 10.0.0.11}",
 			"{name: b2, address: 10.0.0.12}",
 			"{name: b3, address: 10.0.0.13}",
@@ -124,6 +124,20 @@ var _ = Describe("Schedulers", Label("e2e", "scheduler"), func() {
 		for _, b := range []string{"b1", "b2", "b3"} {
 			Expect(got[b]).To(BeNumerically("~", 30, 2), "backend %s", b)
 		}
+		// The controller counted the same decisions the backends saw (a
+		// pick whose entries could not be sent is retried by the client
+		// and counted again: allow a few).
+		decided, total := map[string]int{}, 0
+		for _, v := range c.vips(Default) {
+			for _, b := range v.Backends {
+				decided[b.Name] = b.Decisions
+				total += b.Decisions
+			}
+		}
+		for _, b := range []string{"b1", "b2", "b3"} {
+			Expect(decided[b]).To(BeNumerically(">=", got[b]), "scheduler decisions for %s", b)
+		}
+		Expect(total).To(BeNumerically("<=", 90+3), "scheduler decisions in all: %v", decided)
 	}, SpecTimeout(2*time.Minute))
 
 	It("sends least_connections to the emptier backend while connections are held", func(ctx SpecContext) {
