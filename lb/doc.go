@@ -12,7 +12,10 @@
 // backend) with the VIP's timeouts and flow-removed notification, then
 // sends the first packet on with a packet-out that carries the rewrite
 // itself. Later packets of the flow that reach the controller before the
-// entries are in place get the same backend from the pending decision.
+// entries are in place get the same backend from the pending decision;
+// on switches that may apply the packet-out before the entries, a reply
+// catch per backend service sends backend replies that beat their reverse
+// entry to the controller, which un-NATs them the same way (ReplyCatch).
 //
 // The App implements the controller's handler interfaces; its state is
 // keyed by cookie (see Cookie) so that a restarted controller adopts its
