@@ -63,7 +63,12 @@ type Counters struct {
 	// RepliesCaught are backend packets of flows whose reverse entry was
 	// not in yet, un-NATed by the controller; RepliesPassed are packets a
 	// reply catch took that belong to no flow, forwarded as by default.
-	RepliesCaught, RepliesPassed                 atomic.Uint64
+	RepliesCaught, RepliesPassed atomic.Uint64
+	// EntriesRefused are per-flow entries a switch refused (its table
+	// full, or a rewrite it cannot do): their flows were dropped.
+	// RefusedTableFull are new flows refused while a switch's table was
+	// full.
+	EntriesRefused, RefusedTableFull             atomic.Uint64
 	SendErrors, SwitchErrors, NonIPv4, Malformed atomic.Uint64
 }
 
@@ -124,6 +129,13 @@ type switchState struct {
 	macs    map[openflow.MAC]macLoc
 
 	traffic *swTraffic // the statistics collector's books of the switch
+
+	// Per-flow ADDs sent lately, by xid, in two generations (see
+	// refused.go), and until when the switch takes no new flows after
+	// refusing one for a full table (Unix nanoseconds; 0: it takes them).
+	adds, oldAdds  map[uint32]pendingAdd
+	addsRotated    time.Time
+	tableFullUntil atomic.Int64
 }
 
 type hostLoc struct {
@@ -381,6 +393,8 @@ func (a *App) switchState(dpid uint64) *switchState {
 		asks:    make(map[netip.Addr]arpAsk),
 		macs:    make(map[openflow.MAC]macLoc),
 		traffic: a.traffic.swTraffic(dpid),
+		adds:    make(map[uint32]pendingAdd),
+		oldAdds: make(map[uint32]pendingAdd),
 	}
 	v, _ := a.switches.LoadOrStore(dpid, ss)
 	return v.(*switchState)
@@ -458,6 +472,7 @@ func (a *App) Run(ctx context.Context) {
 		a.switches.Range(func(_, v any) bool {
 			ss := v.(*switchState)
 			a.resolveBackends(ss, false)
+			a.rotateAdds(ss)
 			if reap {
 				a.reapClosing(ss, a.arpInterval)
 				a.forgetMACs(ss)

@@ -54,15 +54,23 @@ type rig struct {
 
 func newRig(t *testing.T, cfg Config, preload []openflow.FlowMod) *rig {
 	t.Helper()
-	app, ctrl, sw := startRig(t, cfg, preload, nil)
+	app, ctrl, sw := startRig(t, cfg, preload, nil, nil)
+	return &rig{t: t, app: app, ctrl: ctrl, sw: sw, xid: 100}
+}
+
+// newRigWith is newRig with the fake switch's options changed by tweak.
+func newRigWith(t *testing.T, cfg Config, tweak func(*oftest.Options)) *rig {
+	t.Helper()
+	app, ctrl, sw := startRig(t, cfg, nil, nil, tweak)
 	return &rig{t: t, app: app, ctrl: ctrl, sw: sw, xid: 100}
 }
 
 // startRig runs a controller with a fresh app on loopback and connects a
 // fake switch (DPID 0x10; port 1 clients, 2 web1, 3 web2) whose table
 // holds preload. It returns once the app has seen the switch come up. now
-// injects a clock (nil: the real one). Everything stops with the test.
-func startRig(t testing.TB, cfg Config, preload []openflow.FlowMod, now func() time.Time) (*App, *controller.Controller, *oftest.Switch) {
+// injects a clock (nil: the real one); tweak, if set, changes the fake
+// switch's options. Everything stops with the test.
+func startRig(t testing.TB, cfg Config, preload []openflow.FlowMod, now func() time.Time, tweak func(*oftest.Options)) (*App, *controller.Controller, *oftest.Switch) {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	app := New(Options{Owner: 3, Logger: logger, ARPInterval: time.Hour, Now: now})
@@ -80,8 +88,12 @@ func startRig(t testing.TB, cfg Config, preload []openflow.FlowMod, now func() t
 	wg.Add(1)
 	go func() { defer wg.Done(); ctrl.Serve(ctx, ln) }()
 	t.Cleanup(func() { cancel(); wg.Wait() })
-	sw, err := oftest.Dial(ctx, ln.Addr().String(), oftest.Options{DPID: 0x10, Preload: preload, Ports: []openflow.Port{
-		{PortNo: 1, Name: "clients"}, {PortNo: 2, Name: "web1"}, {PortNo: 3, Name: "web2"}}})
+	opts := oftest.Options{DPID: 0x10, Preload: preload, Ports: []openflow.Port{
+		{PortNo: 1, Name: "clients"}, {PortNo: 2, Name: "web1"}, {PortNo: 3, Name: "web2"}}}
+	if tweak != nil {
+		tweak(&opts)
+	}
+	sw, err := oftest.Dial(ctx, ln.Addr().String(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,7 +68,17 @@ func (a *App) FlowRemoved(sw *controller.Switch, m *openflow.FlowRemoved) {
 		ss.mu.Unlock()
 		return
 	}
-	fl.record(c.Kind(), m)
+	a.stats.FlowsRemoved.Add(1)
+	ss.tableFullUntil.Store(0) // room for a new flow
+	a.entryGone(sw, ss, fl, c.Kind(), m)
+}
+
+// entryGone ends a held flow whose entry of the given kind left the switch
+// (removed, or refused), with that entry's final counters in m: the flow
+// leaves the maps and waits in closing for its other entry, which is
+// deleted. Called with ss.mu held; it unlocks it.
+func (a *App) entryGone(sw *controller.Switch, ss *switchState, fl *flow, kind Kind, m *openflow.FlowRemoved) {
+	fl.record(kind, m)
 	delete(ss.flows, fl.key())
 	if !fl.dsr {
 		delete(ss.replies, fl.replyKey())
@@ -76,20 +86,19 @@ func (a *App) FlowRemoved(sw *controller.Switch, m *openflow.FlowRemoved) {
 	done := fl.fwdGone && fl.revGone
 	if !done {
 		partner := closingKey{KindReverse, fl.replyKey()}
-		if c.Kind() == KindReverse {
+		if kind == KindReverse {
 			partner = closingKey{KindForward, fl.key()}
 		}
 		fl.closingSince = a.now()
 		ss.closing[partner] = fl
 	}
 	ss.mu.Unlock()
-	a.stats.FlowsRemoved.Add(1)
 	a.closed(fl)
 	if done {
 		a.flowEnded(ss.dpid, fl)
 		return
 	}
-	a.deletePartner(sw, fl, c.Kind())
+	a.deletePartner(sw, fl, kind)
 }
 
 // closingKey finds a flow whose other entry is being removed.
@@ -297,5 +306,8 @@ func (a *App) AdoptFlow(sw *controller.Switch, fs *openflow.FlowStats) bool {
 // waiting (per-flow entries and packet-outs), and logs them.
 func (a *App) SwitchError(sw *controller.Switch, xid uint32, m *openflow.ErrorMsg) {
 	a.stats.SwitchErrors.Add(1)
+	if m.ErrType == openflow.ErrTypeFlowModFailed && a.entryRefused(sw, xid, m) {
+		return
+	}
 	a.log.Warn("switch refused a message", "dpid", sw.DPID(), "xid", xid, "err", m.Error())
 }

@@ -127,6 +127,11 @@ func (a *App) vipPacket(ss *switchState, vs *vipState, ev *controller.PacketIn) 
 		return
 	}
 
+	if ss.tableFull(a.now) {
+		a.stats.RefusedTableFull.Add(1)
+		a.refuse(ev, vs.mac, vs.Addr)
+		return
+	}
 	vs.mu.Lock()
 	if vs.ConnLimit > 0 && vs.active >= vs.ConnLimit {
 		vs.mu.Unlock()
@@ -180,12 +185,13 @@ func (a *App) vipPacket(ss *switchState, vs *vipState, ev *controller.PacketIn) 
 	s.fill(a.owner, fl, fl.idle, fl.hard)
 	// Reverse first: the backend's answer must find its entry.
 	var err1 error
+	var revXID, fwdXID uint32
 	if !fl.dsr {
-		_, err1 = ev.Switch.Send(&s.rev)
+		revXID, err1 = ev.Switch.Send(&s.rev)
 	}
 	var err2 error
 	if err1 == nil {
-		_, err2 = ev.Switch.Send(&s.fwd)
+		fwdXID, err2 = ev.Switch.Send(&s.fwd)
 	}
 	if err := errors.Join(err1, err2); err != nil {
 		// The switch is not keeping up: forget the decision (no entry
@@ -207,6 +213,10 @@ func (a *App) vipPacket(ss *switchState, vs *vipState, ev *controller.PacketIn) 
 	a.stats.FlowsInstalled.Add(1)
 	ss.mu.Lock()
 	ss.bookOpened(fl)
+	if !fl.dsr {
+		ss.adds[revXID] = pendingAdd{fl, KindReverse}
+	}
+	ss.adds[fwdXID] = pendingAdd{fl, KindForward}
 	ss.mu.Unlock()
 	s.po = openflow.PacketOut{BufferID: openflow.NoBuffer, InPort: ev.InPort, Actions: s.fwdActs, Data: ev.Msg.Data}
 	if _, err := ev.Switch.Send(&s.po); err != nil {

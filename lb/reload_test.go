@@ -276,7 +276,7 @@ func TestReconcileKeepsHardTimeoutEntries(t *testing.T) {
 	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
 	cfg := testConfig(RoundRobin)
 	cfg.VIPs[0].HardTimeout = time.Minute
-	app, ctrl, sw := startRig(t, cfg, nil, now)
+	app, ctrl, sw := startRig(t, cfg, nil, now, nil)
 	r := &rig{t: t, app: app, ctrl: ctrl, sw: sw, xid: 100}
 	locate(r)
 	r.openFlow(netip.MustParseAddr("10.0.0.1"), 40000, 80, 2)

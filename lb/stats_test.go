@@ -37,7 +37,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 // newStatsRig is newRig with an injected clock (nil: the real one).
 func newStatsRig(t testing.TB, cfg Config, preload []openflow.FlowMod, now func() time.Time) (*App, *oftest.Switch) {
 	t.Helper()
-	app, _, sw := startRig(t, cfg, preload, now)
+	app, _, sw := startRig(t, cfg, preload, now, nil)
 	return app, sw
 }
 

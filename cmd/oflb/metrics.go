@@ -39,6 +39,7 @@ func newLBCollector(app *lb.App) *lbCollector {
 	counter("flow_repeats", "Packets of flows being set up, sent on without new entries.", func(s *lb.Counters) uint64 { return s.Repeats.Load() })
 	counter("replies_caught", "Backend packets that beat their flow's reverse entry, un-NATed by the controller (reply catch).", func(s *lb.Counters) uint64 { return s.RepliesCaught.Load() })
 	counter("replies_passed", "Packets a reply catch sent to the controller that belong to no flow, forwarded as non-VIP traffic.", func(s *lb.Counters) uint64 { return s.RepliesPassed.Load() })
+	counter("entries_refused", "Per-flow entries a switch refused (table full, or a rewrite it cannot do); their flows were dropped.", func(s *lb.Counters) uint64 { return s.EntriesRefused.Load() })
 	counter("arp_answered", "ARP requests for VIPs answered.", func(s *lb.Counters) uint64 { return s.ARPAnswered.Load() })
 	counter("arp_learned", "Host locations learned or changed from ARP.", func(s *lb.Counters) uint64 { return s.ARPLearned.Load() })
 	counter("send_errors", "Messages the load balancer could not queue to a switch.", func(s *lb.Counters) uint64 { return s.SendErrors.Load() })
@@ -46,7 +47,7 @@ func newLBCollector(app *lb.App) *lbCollector {
 	counter("non_ipv4_packets", "Packet-ins neither ARP nor IPv4 for a VIP, ignored.", func(s *lb.Counters) uint64 { return s.NonIPv4.Load() })
 	counter("malformed_packets", "Packet-ins whose packet could not be parsed.", func(s *lb.Counters) uint64 { return s.Malformed.Load() })
 	c.refused = prometheus.NewDesc("oflb_lb_refusals_total",
-		"New flows refused, by reason: unknown_port (no VIP serves it), no_backend (none usable), conn_limit (VIP full), midstream (a TCP segment other than SYN for an unknown flow: answered with RST).",
+		"New flows refused, by reason: unknown_port (no VIP serves it), no_backend (none usable), conn_limit (VIP full), midstream (a TCP segment other than SYN for an unknown flow: answered with RST), table_full (the switch refused an entry for a full table and no flow has ended since, for up to a second).",
 		[]string{"reason"}, nil)
 	c.vipFlows = prometheus.NewDesc("oflb_lb_vip_active_flows", "Active flows of a VIP.", []string{"tenant", "vip"}, nil)
 	c.beFlows = prometheus.NewDesc("oflb_lb_backend_active_flows", "Active flows of a VIP's backend.", []string{"tenant", "vip", "backend"}, nil)
@@ -81,6 +82,7 @@ func (c *lbCollector) Collect(ch chan<- prometheus.Metric) {
 		{"no_backend", st.RefusedNoBackend.Load()},
 		{"conn_limit", st.RefusedConnLimit.Load()},
 		{"midstream", st.RefusedMidstream.Load()},
+		{"table_full", st.RefusedTableFull.Load()},
 	} {
 		ch <- prometheus.MustNewConstMetric(c.refused, prometheus.CounterValue, float64(r.n), r.reason)
 	}
