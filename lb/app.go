@@ -404,6 +404,8 @@ func (a *App) switchState(dpid uint64) *switchState {
 func (a *App) SwitchUp(sw *controller.Switch) {
 	ss := a.switchState(sw.DPID())
 	ss.sw.Store(sw)
+	mode := a.state.Load().cfg.ReplyCatch
+	a.log.Info("switch up", "dpid", ss.dpid, "reply_catch", catchesReplies(mode, sw.Features().Desc), "reply_catch_mode", mode)
 	a.resolveBackends(ss, true)
 }
 
