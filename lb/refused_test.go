@@ -37,9 +37,19 @@ func TestTableFullDropsRefusedFlows(t *testing.T) {
 	got := r.openFlow(client, 40000, 80, 2)
 	first := ofType[*openflow.FlowMod](got)[1] // the forward entry
 
-	// The second flow's two entries are refused.
-	r.openFlow(client, 40001, 80, 2)
+	// The second flow's two entries are refused; the first refusal (of
+	// the reverse entry, sent first) deletes the forward one.
+	r.packetIn(1, tcpSegment(t, clientMAC, client, 40001, vipAddr, 80, packet.TCPSyn))
 	r.waitFor("two refused entries", func() bool { return r.app.Counters().EntriesRefused.Load() == 2 })
+	r.waitFor("the partner delete", func() bool {
+		n := 0
+		for _, fm := range ofType[*openflow.FlowMod](r.sw.Received()) {
+			if fm.Command == openflow.FlowDeleteStrict {
+				n++
+			}
+		}
+		return n == 1
+	})
 	r.waitFor("the refused flow dropped", func() bool { return len(r.app.Flows(0)) == 1 })
 	if fl := r.app.Flows(0)[0]; fl.Client.Port() != 40000 {
 		t.Fatalf("kept flow %+v, want the first", fl)
