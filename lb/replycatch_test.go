@@ -172,6 +172,11 @@ func TestReplyCatchPassesOnInLearningMode(t *testing.T) {
 	cfg := testConfig(RoundRobin)
 	cfg.Forwarding = ForwardLearning
 	r := newRig(t, cfg, nil)
+	// Let the ARP requests of SwitchUp arrive first.
+	r.waitFor("initial ARP requests", func() bool {
+		ts := arpTargets(r.sw.Received())
+		return slices.Contains(ts, web1) && slices.Contains(ts, web2)
+	})
 	r.seen = len(r.sw.Received())
 	direct := tcpSegment(t, web1MAC, web1, 8080, netip.MustParseAddr("10.0.0.9"), 5555, packet.TCPSyn|packet.TCPAck)
 	r.sendCaught(1, 2, direct)
