@@ -68,7 +68,10 @@ type Counters struct {
 	// full, or a rewrite it cannot do): their flows were dropped.
 	// RefusedTableFull are new flows refused while a switch's table was
 	// full.
-	EntriesRefused, RefusedTableFull             atomic.Uint64
+	EntriesRefused, RefusedTableFull atomic.Uint64
+	// RefusedSwitchLimit are new flows refused because the switch held
+	// Config.MaxFlowsPerSwitch flows.
+	RefusedSwitchLimit                           atomic.Uint64
 	SendErrors, SwitchErrors, NonIPv4, Malformed atomic.Uint64
 }
 

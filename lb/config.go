@@ -16,6 +16,9 @@ type Config struct {
 	Forwarding Forwarding
 	// ReplyCatch selects the switches that get reply-catch entries.
 	ReplyCatch ReplyCatch
+	// MaxFlowsPerSwitch caps the flows held on one switch (0: no cap);
+	// new flows past it are refused (TCP RST, ICMP unreachable).
+	MaxFlowsPerSwitch int
 }
 
 // ReplyCatch selects the switches that get the reply catch of DESIGN

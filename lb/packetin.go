@@ -132,6 +132,11 @@ func (a *App) vipPacket(ss *switchState, vs *vipState, ev *controller.PacketIn) 
 		a.refuse(ev, vs.mac, vs.Addr)
 		return
 	}
+	if a.switchFull(ss) {
+		a.stats.RefusedSwitchLimit.Add(1)
+		a.refuse(ev, vs.mac, vs.Addr)
+		return
+	}
 	vs.mu.Lock()
 	if vs.ConnLimit > 0 && vs.active >= vs.ConnLimit {
 		vs.mu.Unlock()

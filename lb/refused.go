@@ -59,6 +59,21 @@ func (a *App) rotateAdds(ss *switchState) {
 	ss.adds, ss.oldAdds = ss.oldAdds, ss.adds
 }
 
+// switchFull reports whether the switch holds as many flows as the
+// configuration allows. A switch's packet-ins are handled one at a time,
+// so no other new flow of the switch can slip in between this check and
+// the insertion.
+func (a *App) switchFull(ss *switchState) bool {
+	limit := a.state.Load().cfg.MaxFlowsPerSwitch
+	if limit <= 0 {
+		return false
+	}
+	ss.mu.Lock()
+	n := len(ss.flows)
+	ss.mu.Unlock()
+	return n >= limit
+}
+
 // entryRefused ends the flow of a per-flow ADD the switch refused, and
 // reports whether xid was one.
 func (a *App) entryRefused(sw *controller.Switch, xid uint32, m *openflow.ErrorMsg) bool {

@@ -122,3 +122,43 @@ func TestTableFullBackoffExpires(t *testing.T) {
 		t.Fatal("still full after the backoff")
 	}
 }
+
+// MaxFlowsPerSwitch caps the flows held on a switch: past it new flows are
+// refused with no entry sent, and a flow ending makes room.
+func TestMaxFlowsPerSwitch(t *testing.T) {
+	cfg := testConfig(RoundRobin)
+	cfg.MaxFlowsPerSwitch = 2
+	r := newRig(t, cfg, nil)
+	locate(r)
+	client := netip.MustParseAddr("10.0.0.1")
+	got := r.openFlow(client, 40000, 80, 2)
+	first := ofType[*openflow.FlowMod](got)[1] // its forward entry
+	r.openFlow(client, 40001, 80, 2)
+
+	r.packetIn(1, tcpSegment(t, clientMAC, client, 40002, vipAddr, 80, packet.TCPSyn))
+	got = r.next("RST", func(ms []openflow.Message) bool { return countType[*openflow.PacketOut](ms) == 1 })
+	var f packet.Flow
+	if err := packet.NewParser().Parse(ofType[*openflow.PacketOut](got)[0].Data, &f); err != nil {
+		t.Fatal(err)
+	}
+	if !f.TCPFlags.Has(packet.TCPRst) || f.DstPort != 40002 || countType[*openflow.FlowMod](got) != 0 {
+		t.Fatalf("third flow past the cap answered with %v and %d flow-mods", f, countType[*openflow.FlowMod](got))
+	}
+	if n := r.app.Counters().RefusedSwitchLimit.Load(); n != 1 {
+		t.Fatalf("switch-limit refusals %d, want 1", n)
+	}
+	if n := len(r.app.Flows(0)); n != 2 {
+		t.Fatalf("%d flows held, want 2", n)
+	}
+
+	if n, err := r.sw.Expire(900, first.Cookie, &first.Match, openflow.FlowRemovedReasonIdleTimeout); n != 1 || err != nil {
+		t.Fatalf("expire: %d entries, %v", n, err)
+	}
+	r.waitFor("the first flow ended", func() bool { return len(r.app.Flows(0)) == 1 })
+	r.waitFor("its reverse entry deleted", func() bool { return len(perFlow(r.sw)) == 2 })
+	r.seen = len(r.sw.Received())
+	r.openFlow(client, 40003, 80, 2)
+	if n := len(r.app.Flows(0)); n != 2 {
+		t.Fatalf("%d flows held after room was made, want 2", n)
+	}
+}

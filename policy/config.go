@@ -146,6 +146,12 @@ type Config struct {
 	// FlowModBurst is how many flow-mods may go at once above the rate
 	// (flow_mod_burst; FlowModRate/10, at least 1).
 	FlowModBurst int
+	// MaxFlowsPerSwitch caps the load-balanced flows held on one switch
+	// (max_flows_per_switch; 0, no cap). Each flow takes two entries (one
+	// with direct server return): on hardware, set it so that the flows
+	// and the static entries fit the table with room to spare. New flows
+	// past the cap are refused like those past a VIP's connection limit.
+	MaxFlowsPerSwitch int
 	// DefaultIdleTimeout is the idle timeout of per-connection entries of
 	// VIPs whose policy sets none (default_idle_timeout; whole seconds
 	// up to 65535s; 30s).
@@ -244,6 +250,9 @@ func (c Config) Validate() error {
 	}
 	if c.FlowModBurst < 1 {
 		bad("flow_mod_burst", "%d must be at least 1", c.FlowModBurst)
+	}
+	if c.MaxFlowsPerSwitch < 0 {
+		bad("max_flows_per_switch", "%d must be 0 (no cap) or more", c.MaxFlowsPerSwitch)
 	}
 	for _, t := range []struct {
 		key string
@@ -366,6 +375,14 @@ var configKeys = []configKey{
 		},
 		func(fs *pflag.FlagSet, n string, d Config, h string) { fs.Int(n, 0, h) },
 		func(d Config) any { return 0 }},
+	{"max_flows_per_switch", "load-balanced flows held on one switch, two entries each (0: no cap)",
+		func(c *Config, v any) error {
+			i, err := toInt(v, 0, math.MaxInt32)
+			c.MaxFlowsPerSwitch = int(i)
+			return err
+		},
+		func(fs *pflag.FlagSet, n string, d Config, h string) { fs.Int(n, d.MaxFlowsPerSwitch, h) },
+		func(d Config) any { return d.MaxFlowsPerSwitch }},
 	{"default_idle_timeout", "idle timeout of per-connection entries when a VIP sets none",
 		func(c *Config, v any) (err error) { c.DefaultIdleTimeout, err = toDuration(v); return err },
 		func(fs *pflag.FlagSet, n string, d Config, h string) { fs.Duration(n, d.DefaultIdleTimeout, h) },

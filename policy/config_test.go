@@ -80,6 +80,7 @@ log_format: json
 instance_id: 1
 forwarding: learning
 reply_catch: "on"
+max_flows_per_switch: 4000
 echo_interval: 2s
 echo_timeout: 10
 flow_mod_rate: 400
@@ -144,6 +145,7 @@ default_hard_timeout: 600
 				InstanceID:         1,
 				Forwarding:         ForwardLearning,
 				ReplyCatch:         ReplyCatchOn,
+				MaxFlowsPerSwitch:  4000,
 				EchoInterval:       2 * time.Second,
 				EchoTimeout:        10 * time.Second,
 				FlowModRate:        400,
@@ -260,6 +262,7 @@ func TestConfigValidate(t *testing.T) {
 		{name: "bad enums", c: Config{LogFormat: 9, Forwarding: 9, ReplyCatch: 3}, want: "config: log_format: LogFormat(9) is not text or json\nconfig: forwarding: ForwardingMode(9) is not normal or learning\nconfig: reply_catch: ReplyCatchMode(3) is not auto, on or off"},
 		{name: "echo interval too short", c: Config{EchoInterval: time.Millisecond}, want: "config: echo_interval: 1ms is out of range 100ms..1h"},
 		{name: "negative burst", c: Config{FlowModBurst: -1}, want: "config: flow_mod_burst: -1 must be at least 1"},
+		{name: "negative flow cap", c: Config{MaxFlowsPerSwitch: -1}, want: "config: max_flows_per_switch: -1 must be 0 (no cap) or more"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -47,7 +47,7 @@ func newLBCollector(app *lb.App) *lbCollector {
 	counter("non_ipv4_packets", "Packet-ins neither ARP nor IPv4 for a VIP, ignored.", func(s *lb.Counters) uint64 { return s.NonIPv4.Load() })
 	counter("malformed_packets", "Packet-ins whose packet could not be parsed.", func(s *lb.Counters) uint64 { return s.Malformed.Load() })
 	c.refused = prometheus.NewDesc("oflb_lb_refusals_total",
-		"New flows refused, by reason: unknown_port (no VIP serves it), no_backend (none usable), conn_limit (VIP full), midstream (a TCP segment other than SYN for an unknown flow: answered with RST), table_full (the switch refused an entry for a full table and no flow has ended since, for up to a second).",
+		"New flows refused, by reason: unknown_port (no VIP serves it), no_backend (none usable), conn_limit (VIP full), midstream (a TCP segment other than SYN for an unknown flow: answered with RST), table_full (the switch refused an entry for a full table and no flow has ended since, for up to a second), switch_limit (the switch holds max_flows_per_switch flows).",
 		[]string{"reason"}, nil)
 	c.vipFlows = prometheus.NewDesc("oflb_lb_vip_active_flows", "Active flows of a VIP.", []string{"tenant", "vip"}, nil)
 	c.beFlows = prometheus.NewDesc("oflb_lb_backend_active_flows", "Active flows of a VIP's backend.", []string{"tenant", "vip", "backend"}, nil)
@@ -83,6 +83,7 @@ func (c *lbCollector) Collect(ch chan<- prometheus.Metric) {
 		{"conn_limit", st.RefusedConnLimit.Load()},
 		{"midstream", st.RefusedMidstream.Load()},
 		{"table_full", st.RefusedTableFull.Load()},
+		{"switch_limit", st.RefusedSwitchLimit.Load()},
 	} {
 		ch <- prometheus.MustNewConstMetric(c.refused, prometheus.CounterValue, float64(r.n), r.reason)
 	}

@@ -174,6 +174,7 @@ func (s *server) apply(p *policy.Policy) error {
 	cfg, err := lb.FromPolicy(p, s.forwarding())
 	if err == nil {
 		cfg.ReplyCatch = s.replyCatch()
+		cfg.MaxFlowsPerSwitch = s.cfg.MaxFlowsPerSwitch
 		err = s.app.SetConfig(cfg)
 	}
 	if err != nil {
