@@ -84,4 +84,30 @@ var _ = Describe("A full flow table", Label("e2e", "table-full"), func() {
 			return err
 		}).WithTimeout(10 * time.Second).WithPolling(500 * time.Millisecond).Should(Succeed())
 	}, SpecTimeout(time.Minute))
+
+	It("refuses new flows at once past max_flows_per_switch", func(ctx SpecContext) {
+		c := startControllerWith("max_flows_per_switch: 2\n", map[string]string{"e2e.yaml": webPolicy}, 3)
+		var held []*identConn
+		DeferCleanup(func() {
+			for _, ic := range held {
+				ic.Close()
+			}
+		})
+		for i := range 2 {
+			ic, err := openIdent(ctx, suite.clients[i], suite.clients[i].IP.Addr(), identTarget)
+			Expect(err).NotTo(HaveOccurred())
+			held = append(held, ic)
+		}
+		// The third is answered with a RST from the VIP: refused, not
+		// left to time out.
+		_, err := openIdent(ctx, suite.clients[0], suite.clients[0].IP.Addr(), identTarget)
+		Expect(isRefused(err)).To(BeTrue(), "a third connection: %v", err)
+		v, ok := metricValue(c.metrics(Default), "oflb_lb_refusals_total", map[string]string{"reason": "switch_limit"})
+		Expect(ok).To(BeTrue())
+		Expect(v).To(BeNumerically(">=", 1), "switch_limit refusals")
+		Expect(perFlowEntries(Default)).To(HaveLen(4), "per-flow entries on the switch: the two held flows")
+		for i, ic := range held {
+			Expect(ic.echo(fmt.Sprintf("held %d", i), 5*time.Second)).To(Succeed(), "held connection %d", i)
+		}
+	}, SpecTimeout(time.Minute))
 })
