@@ -189,3 +189,38 @@ func TestReplyCatchPassesOnInLearningMode(t *testing.T) {
 		t.Fatalf("passed %d, want 1", n)
 	}
 }
+
+// The catches follow the pools: a reload that adds and removes backends
+// adds and deletes their catches on the switch.
+func TestReplyCatchFollowsReload(t *testing.T) {
+	r := newRig(t, testConfig(RoundRobin), nil)
+	catches := func() []string {
+		var out []string
+		for _, e := range r.sw.Flows() {
+			if Cookie(e.Cookie).Kind() == KindReplyCatch {
+				out = append(out, e.Match.String())
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	cfg := testConfig(RoundRobin)
+	cfg.VIPs[0].Backends = []Backend{cfg.VIPs[0].Backends[0], {ID: 3, Name: "web3", Addr: netip.MustParseAddr("10.0.0.13"), Port: 8080, Weight: 1}}
+	if err := r.app.SetConfig(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if res := r.reconcile(); res.Added != 1 || res.Deleted != 1 {
+		t.Errorf("reconcile added %d, deleted %d; want 1 and 1", res.Added, res.Deleted)
+	}
+	if got, want := catches(), []string{"tcp,nw_src=10.0.0.11,tp_src=8080", "tcp,nw_src=10.0.0.13,tp_src=8080"}; !slices.Equal(got, want) {
+		t.Fatalf("catches after the reload %v, want %v", got, want)
+	}
+	cfg.ReplyCatch = ReplyCatchOff
+	if err := r.app.SetConfig(cfg); err != nil {
+		t.Fatal(err)
+	}
+	r.reconcile()
+	if got := catches(); len(got) != 0 {
+		t.Fatalf("catches with reply_catch off: %v", got)
+	}
+}
