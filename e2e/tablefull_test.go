@@ -10,6 +10,23 @@ import (
 	. "github.com/onsi/gomega"
 )
 
+// holdTwo opens one ident connection through the VIP from each client and
+// keeps them open until the spec ends.
+func holdTwo(ctx context.Context) []*identConn {
+	var held []*identConn
+	DeferCleanup(func() {
+		for _, ic := range held {
+			ic.Close()
+		}
+	})
+	for i := range 2 {
+		ic, err := openIdent(ctx, suite.clients[i], suite.clients[i].IP.Addr(), identTarget)
+		Expect(err).NotTo(HaveOccurred())
+		held = append(held, ic)
+	}
+	return held
+}
+
 var _ = Describe("A full flow table", Label("e2e", "table-full"), func() {
 	It("drops the flows whose entries the switch refuses, keeps the others, and recovers when there is room", func(ctx SpecContext) {
 		c := startController(map[string]string{"e2e.yaml": webPolicy}, 3)
@@ -27,17 +44,7 @@ var _ = Describe("A full flow table", Label("e2e", "table-full"), func() {
 		})
 
 		By("holding two connections: they fill the table")
-		var held []*identConn
-		DeferCleanup(func() {
-			for _, ic := range held {
-				ic.Close()
-			}
-		})
-		for i := range 2 {
-			ic, err := openIdent(ctx, suite.clients[i], suite.clients[i].IP.Addr(), identTarget)
-			Expect(err).NotTo(HaveOccurred())
-			held = append(held, ic)
-		}
+		held := holdTwo(ctx)
 		Eventually(func(g Gomega) []any {
 			return []any{len(dumpFlows(g)), len(perFlowEntries(g))}
 		}).WithTimeout(10*time.Second).WithPolling(100*time.Millisecond).Should(Equal([]any{limit, 4}), "a full table")
@@ -79,7 +86,7 @@ var _ = Describe("A full flow table", Label("e2e", "table-full"), func() {
 		Eventually(func() error {
 			ic, err := openIdent(ctx, suite.clients[1], suite.clients[1].IP.Addr(), identTarget)
 			if err == nil {
-				held = append(held, ic)
+				ic.Close()
 			}
 			return err
 		}).WithTimeout(10 * time.Second).WithPolling(500 * time.Millisecond).Should(Succeed())
@@ -87,17 +94,7 @@ var _ = Describe("A full flow table", Label("e2e", "table-full"), func() {
 
 	It("refuses new flows at once past max_flows_per_switch", func(ctx SpecContext) {
 		c := startControllerWith("max_flows_per_switch: 2\n", map[string]string{"e2e.yaml": webPolicy}, 3)
-		var held []*identConn
-		DeferCleanup(func() {
-			for _, ic := range held {
-				ic.Close()
-			}
-		})
-		for i := range 2 {
-			ic, err := openIdent(ctx, suite.clients[i], suite.clients[i].IP.Addr(), identTarget)
-			Expect(err).NotTo(HaveOccurred())
-			held = append(held, ic)
-		}
+		held := holdTwo(ctx)
 		// The third is answered with a RST from the VIP: refused, not
 		// left to time out.
 		_, err := openIdent(ctx, suite.clients[0], suite.clients[0].IP.Addr(), identTarget)

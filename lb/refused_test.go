@@ -19,6 +19,19 @@ func vipTraffic(app *App) Traffic {
 	return t
 }
 
+// expire makes the switch idle out a flow's forward entry, and waits until
+// the app has ended the flow (left holding flows) and deleted its reverse
+// entry (left 2*flows per-flow entries); later messages are the caller's.
+func (r *rig) expire(fwd *openflow.FlowMod, flows int) {
+	r.t.Helper()
+	if n, err := r.sw.Expire(900, fwd.Cookie, &fwd.Match, openflow.FlowRemovedReasonIdleTimeout); n != 1 || err != nil {
+		r.t.Fatalf("expire: %d entries, %v", n, err)
+	}
+	r.waitFor("the flow ended", func() bool { return len(r.app.Flows(0)) == flows })
+	r.waitFor("its reverse entry deleted", func() bool { return len(perFlow(r.sw)) == 2*flows })
+	r.seen = len(r.sw.Received())
+}
+
 // A switch whose table is full refuses a new flow's entries (with only the
 // first 64 bytes of each refused flow-mod, as hardware does): the flow is
 // dropped, not held as a phantom; the next new flows are refused at once
@@ -89,12 +102,7 @@ func TestTableFullDropsRefusedFlows(t *testing.T) {
 	}
 
 	// The first flow idles out: room for a new one, taken at once.
-	if n, err := r.sw.Expire(900, first.Cookie, &first.Match, openflow.FlowRemovedReasonIdleTimeout); n != 1 || err != nil {
-		t.Fatalf("expire: %d entries, %v", n, err)
-	}
-	r.waitFor("the first flow ended", func() bool { return len(r.app.Flows(0)) == 0 })
-	r.waitFor("its reverse entry deleted", func() bool { return len(perFlow(r.sw)) == 0 })
-	r.seen = len(r.sw.Received())
+	r.expire(first, 0)
 	r.openFlow(client, 40003, 80, 2)
 	r.waitFor("the new flow held", func() bool { return len(r.app.Flows(0)) == 1 })
 	if n := len(perFlow(r.sw)); n != 2 {
@@ -151,12 +159,7 @@ func TestMaxFlowsPerSwitch(t *testing.T) {
 		t.Fatalf("%d flows held, want 2", n)
 	}
 
-	if n, err := r.sw.Expire(900, first.Cookie, &first.Match, openflow.FlowRemovedReasonIdleTimeout); n != 1 || err != nil {
-		t.Fatalf("expire: %d entries, %v", n, err)
-	}
-	r.waitFor("the first flow ended", func() bool { return len(r.app.Flows(0)) == 1 })
-	r.waitFor("its reverse entry deleted", func() bool { return len(perFlow(r.sw)) == 2 })
-	r.seen = len(r.sw.Received())
+	r.expire(first, 1)
 	r.openFlow(client, 40003, 80, 2)
 	if n := len(r.app.Flows(0)); n != 2 {
 		t.Fatalf("%d flows held after room was made, want 2", n)
