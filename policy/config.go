@@ -28,15 +28,9 @@ const (
 )
 
 // String returns "text" or "json".
-func (f LogFormat) String() string {
-	switch f {
-	case LogText:
-		return "text"
-	case LogJSON:
-		return "json"
-	}
-	return fmt.Sprintf("LogFormat(%d)", uint8(f))
-}
+func (f LogFormat) String() string { return enumString(logFormatNames, f, "LogFormat") }
+
+var logFormatNames = []string{LogText: "text", LogJSON: "json"}
 
 // ForwardingMode is what the controller does with traffic that is not for
 // a VIP (the lowest-priority entry of DESIGN decision 2).
@@ -53,15 +47,9 @@ const (
 )
 
 // String returns "normal" or "learning".
-func (m ForwardingMode) String() string {
-	switch m {
-	case ForwardNormal:
-		return "normal"
-	case ForwardLearning:
-		return "learning"
-	}
-	return fmt.Sprintf("ForwardingMode(%d)", uint8(m))
-}
+func (m ForwardingMode) String() string { return enumString(forwardingNames, m, "ForwardingMode") }
+
+var forwardingNames = []string{ForwardNormal: "normal", ForwardLearning: "learning"}
 
 // ReplyCatchMode says whether switches get the reply catch of DESIGN
 // decision 4: standing low-priority entries that send a backend's replies
@@ -82,17 +70,9 @@ const (
 )
 
 // String returns "auto", "on" or "off".
-func (m ReplyCatchMode) String() string {
-	switch m {
-	case ReplyCatchAuto:
-		return "auto"
-	case ReplyCatchOn:
-		return "on"
-	case ReplyCatchOff:
-		return "off"
-	}
-	return fmt.Sprintf("ReplyCatchMode(%d)", uint8(m))
-}
+func (m ReplyCatchMode) String() string { return enumString(replyCatchNames, m, "ReplyCatchMode") }
+
+var replyCatchNames = []string{ReplyCatchAuto: "auto", ReplyCatchOn: "on", ReplyCatchOff: "off"}
 
 // Config is the controller's configuration. Every zero field means the
 // default given in its comment, so Config{} is a valid configuration; use
@@ -325,7 +305,7 @@ var configKeys = []configKey{
 		func(d Config) any { return strings.ToLower(d.LogLevel.String()) }},
 	{"log_format", "log format: text or json",
 		func(c *Config, v any) error {
-			i, err := toEnum(v, []string{LogText: "text", LogJSON: "json"})
+			i, err := toEnum(v, logFormatNames)
 			c.LogFormat = LogFormat(i)
 			return err
 		},
@@ -341,7 +321,7 @@ var configKeys = []configKey{
 		func(d Config) any { return int(d.InstanceID) }},
 	{"forwarding", "traffic that is not for a VIP: normal (the switch's NORMAL) or learning",
 		func(c *Config, v any) error {
-			i, err := toEnum(v, []string{ForwardNormal: "normal", ForwardLearning: "learning"})
+			i, err := toEnum(v, forwardingNames)
 			c.Forwarding = ForwardingMode(i)
 			return err
 		},
@@ -349,7 +329,7 @@ var configKeys = []configKey{
 		func(d Config) any { return d.Forwarding.String() }},
 	{"reply_catch", "send a backend's replies that beat their reverse entry to the controller: auto (all switches but Open vSwitch), on or off",
 		func(c *Config, v any) error {
-			i, err := toEnum(v, []string{ReplyCatchAuto: "auto", ReplyCatchOn: "on", ReplyCatchOff: "off"})
+			i, err := toEnum(v, replyCatchNames)
 			c.ReplyCatch = ReplyCatchMode(i)
 			return err
 		},

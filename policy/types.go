@@ -21,14 +21,16 @@ const (
 )
 
 // String returns the policy-file spelling: "tcp" or "udp".
-func (p Protocol) String() string {
-	switch p {
-	case TCP:
-		return "tcp"
-	case UDP:
-		return "udp"
+func (p Protocol) String() string { return enumString(protocolNames, p, "Protocol") }
+
+// enumString returns names[v], or Type(v) for a value without a name.
+// Each enum has one table of names, indexed by value, for String and for
+// parsing.
+func enumString[T ~uint8](names []string, v T, typ string) string {
+	if int(v) < len(names) && names[v] != "" {
+		return names[v]
 	}
-	return fmt.Sprintf("Protocol(%d)", uint8(p))
+	return fmt.Sprintf("%s(%d)", typ, uint8(v))
 }
 
 // Scheduler selects the backend of a new connection.
@@ -52,7 +54,7 @@ const (
 	ConsistentHash
 )
 
-var schedulerNames = [...]string{
+var schedulerNames = []string{
 	RoundRobin:               "round_robin",
 	WeightedRoundRobin:       "weighted_round_robin",
 	LeastConnections:         "least_connections",
@@ -61,12 +63,7 @@ var schedulerNames = [...]string{
 }
 
 // String returns the policy-file spelling, e.g. "round_robin".
-func (s Scheduler) String() string {
-	if int(s) < len(schedulerNames) && schedulerNames[s] != "" {
-		return schedulerNames[s]
-	}
-	return fmt.Sprintf("Scheduler(%d)", uint8(s))
-}
+func (s Scheduler) String() string { return enumString(schedulerNames, s, "Scheduler") }
 
 // CountsConnections reports whether the scheduler needs the number of
 // active flows per backend, which only the reactive mode knows.
@@ -91,15 +88,10 @@ const (
 	Conntrack
 )
 
-var modeNames = [...]string{Reactive: "reactive", Stateless: "stateless", Conntrack: "conntrack"}
+var modeNames = []string{Reactive: "reactive", Stateless: "stateless", Conntrack: "conntrack"}
 
 // String returns the policy-file spelling, e.g. "reactive".
-func (m Mode) String() string {
-	if int(m) < len(modeNames) && modeNames[m] != "" {
-		return modeNames[m]
-	}
-	return fmt.Sprintf("Mode(%d)", uint8(m))
-}
+func (m Mode) String() string { return enumString(modeNames, m, "Mode") }
 
 // ARPMode says whether the controller answers ARP requests for a VIP.
 type ARPMode uint8
@@ -115,15 +107,7 @@ const (
 )
 
 // String returns the policy-file spelling: "answer" or "noarp".
-func (a ARPMode) String() string {
-	switch a {
-	case ARPAnswer:
-		return "answer"
-	case NoARP:
-		return "noarp"
-	}
-	return fmt.Sprintf("ARPMode(%d)", uint8(a))
-}
+func (a ARPMode) String() string { return enumString(arpNames, a, "ARPMode") }
 
 // UnknownPortAction is what happens to a packet sent to a VIP's address on
 // a protocol and port that no VIP serves.
@@ -139,15 +123,7 @@ const (
 )
 
 // String returns the policy-file spelling: "drop" or "reset".
-func (u UnknownPortAction) String() string {
-	switch u {
-	case UnknownDrop:
-		return "drop"
-	case UnknownReset:
-		return "reset"
-	}
-	return fmt.Sprintf("UnknownPortAction(%d)", uint8(u))
-}
+func (u UnknownPortAction) String() string { return enumString(unknownNames, u, "UnknownPortAction") }
 
 // StatsPolicy is which counters the controller polls for a VIP.
 type StatsPolicy uint8
@@ -165,17 +141,7 @@ const (
 )
 
 // String returns the policy-file spelling: "per_vip", "per_flow" or "none".
-func (s StatsPolicy) String() string {
-	switch s {
-	case StatsPerVIP:
-		return "per_vip"
-	case StatsPerFlow:
-		return "per_flow"
-	case StatsNone:
-		return "none"
-	}
-	return fmt.Sprintf("StatsPolicy(%d)", uint8(s))
-}
+func (s StatsPolicy) String() string { return enumString(statsNames, s, "StatsPolicy") }
 
 // MAC is an Ethernet address held by value. It converts to openflow.MAC
 // with a plain conversion.
